@@ -49,7 +49,10 @@ fn call_prints_outcome_and_exits_by_it() {
     let plugin = plugin.to_str().unwrap();
     let cache = dir.path().join("cache");
 
-    let out = wasmcrew(&cache, &["tool", "call", plugin, "echo", r#"{"text":"hi"}"#, "--json"]);
+    let out = wasmcrew(
+        &cache,
+        &["tool", "call", plugin, "echo", r#"{"text":"hi"}"#, "--json"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let doc = json(&out);
     assert_eq!(doc["outcome"], "ok");
@@ -57,12 +60,27 @@ fn call_prints_outcome_and_exits_by_it() {
     assert!(doc["duration_ms"].as_f64().unwrap() > 0.0);
     assert!(doc["fuel_used"].as_u64().unwrap() > 0);
 
-    let out = wasmcrew(&cache, &["tool", "call", plugin, "echo", r#"{"text":"plain"}"#]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"text\":\"plain\"}\n");
+    let out = wasmcrew(
+        &cache,
+        &["tool", "call", plugin, "echo", r#"{"text":"plain"}"#],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"text\":\"plain\"}\n"
+    );
 
     let out = wasmcrew(
         &cache,
-        &["tool", "call", plugin, "spin", "{}", "--timeout-ms", "100", "--json"],
+        &[
+            "tool",
+            "call",
+            plugin,
+            "spin",
+            "{}",
+            "--timeout-ms",
+            "100",
+            "--json",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["outcome"], "timeout");
@@ -85,9 +103,15 @@ fn grants_on_the_command_line_reach_the_guest() {
     std::fs::write(data.join("data.txt"), "from the cli").unwrap();
     let grant = format!("{}:/data:ro", data.display());
 
-    let out = wasmcrew(&cache, &["tool", "call", plugin, "read", "--dir", &grant, "--json"]);
+    let out = wasmcrew(
+        &cache,
+        &["tool", "call", plugin, "read", "--dir", &grant, "--json"],
+    );
     assert_eq!(json(&out)["output"], "from the cli");
-    let out = wasmcrew(&cache, &["tool", "call", plugin, "env", "--env", "HOME", "--json"]);
+    let out = wasmcrew(
+        &cache,
+        &["tool", "call", plugin, "env", "--env", "HOME", "--json"],
+    );
     assert_eq!(json(&out)["output"], std::env::var("HOME").unwrap());
     let out = wasmcrew(&cache, &["tool", "call", plugin, "env", "--json"]);
     assert_eq!(json(&out)["outcome"], "tool_error");
@@ -107,7 +131,10 @@ fn usage_and_load_errors_exit_2_with_a_clear_message() {
     let out = wasmcrew(&cache, &["tool", "call"]);
     assert_eq!(out.status.code(), Some(2));
 
-    let out = wasmcrew(&cache, &["tool", "call", "x.wasm", "t", "--allow-host", "http://x"]);
+    let out = wasmcrew(
+        &cache,
+        &["tool", "call", "x.wasm", "t", "--allow-host", "http://x"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a URL"));
 

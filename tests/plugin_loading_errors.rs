@@ -13,14 +13,23 @@ async fn load_bytes(bytes: &[u8], manifest: Option<&str>) -> Result<Plugin, Load
 
 #[tokio::test]
 async fn garbage_bytes_are_not_wasm() {
-    let err = load_bytes(b"#!/bin/sh\necho hi\n", None).await.err().unwrap();
+    let err = load_bytes(b"#!/bin/sh\necho hi\n", None)
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(err, LoadError::NotWasm { .. }), "{err}");
-    assert!(err.to_string().contains("p.wasm: not a WebAssembly file"), "{err}");
+    assert!(
+        err.to_string().contains("p.wasm: not a WebAssembly file"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn a_core_module_is_not_a_component() {
-    let err = load_bytes(&wat::parse_str("(module)").unwrap(), None).await.err().unwrap();
+    let err = load_bytes(&wat::parse_str("(module)").unwrap(), None)
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(err, LoadError::CoreModule { .. }), "{err}");
     assert!(err.to_string().contains("not a component"), "{err}");
 }
@@ -28,7 +37,10 @@ async fn a_core_module_is_not_a_component() {
 #[tokio::test]
 async fn a_truncated_component_is_invalid() {
     let bytes = support::test_plugin();
-    let err = load_bytes(&bytes[..bytes.len() / 2], None).await.err().unwrap();
+    let err = load_bytes(&bytes[..bytes.len() / 2], None)
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(err, LoadError::Invalid { .. }), "{err}");
 }
 
@@ -36,11 +48,17 @@ async fn a_truncated_component_is_invalid() {
 async fn a_component_of_another_world_names_its_exports() {
     let wat = r#"(module
         (func (export "wasi:cli/run@0.2.12#run") (result i32) (i32.const 0)))"#;
-    let err = load_bytes(&support::component("not-a-tool", wat), None).await.err().unwrap();
+    let err = load_bytes(&support::component("not-a-tool", wat), None)
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(err, LoadError::WrongWorld { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("wasmcrew:plugin/tool@0.1.0"), "{text}");
-    assert!(text.contains("its exports are: wasi:cli/run@0.2.12"), "{text}");
+    assert!(
+        text.contains("its exports are: wasi:cli/run@0.2.12"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +78,10 @@ async fn an_import_the_host_lacks_is_named() {
         .err()
         .unwrap();
     assert!(matches!(err, LoadError::Link { .. }), "{err}");
-    assert!(err.to_string().contains("wasmcrew:fixtures/missing"), "{err}");
+    assert!(
+        err.to_string().contains("wasmcrew:fixtures/missing"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +134,14 @@ async fn the_second_load_comes_from_the_compile_cache() {
     let plugin = Plugin::load(&second, &path).await.unwrap();
     let stats = second.cache().unwrap().stats();
     assert_eq!((stats.hits, stats.misses), (1, 0));
-    assert!(plugin.call("echo", r#"{"text":"x"}"#).await.unwrap().outcome.is_ok());
+    assert!(
+        plugin
+            .call("echo", r#"{"text":"x"}"#)
+            .await
+            .unwrap()
+            .outcome
+            .is_ok()
+    );
 
     // The same bytes at another path hit by content hash.
     let copy = support::write_plugin(dir.path(), "copy", &support::test_plugin(), None);

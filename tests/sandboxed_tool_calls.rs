@@ -16,7 +16,9 @@ async fn load(manifest: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = support::write_plugin(dir.path(), "tools", &support::test_plugin(), Some(manifest));
     let engine = support::engine(&dir.path().join("cache"));
-    let plugin = Plugin::load(&engine, &path).await.expect("loading the test plugin");
+    let plugin = Plugin::load(&engine, &path)
+        .await
+        .expect("loading the test plugin");
     Fixture { _dir: dir, plugin }
 }
 
@@ -24,7 +26,10 @@ async fn load(manifest: &str) -> Fixture {
 /// store outlives the calls.
 async fn call_then_healthy(plugin: &Plugin, tool: &str) -> wasmcrew::CallReport {
     let report = plugin.call(tool, "{}").await.unwrap();
-    let next = plugin.call("echo", r#"{"text":"still here"}"#).await.unwrap();
+    let next = plugin
+        .call("echo", r#"{"text":"still here"}"#)
+        .await
+        .unwrap();
     assert_eq!(next.outcome, Outcome::Ok(r#"{"text":"still here"}"#.into()));
     let counters = plugin.engine().counters();
     assert_eq!((counters.calls_in_flight(), counters.live_stores()), (0, 0));
@@ -38,7 +43,12 @@ async fn well_behaved_tool_returns_its_result_and_cost() {
     assert_eq!(report.outcome, Outcome::Ok(r#"{"text":"hi"}"#.into()));
     assert!(report.fuel_used > 0);
     assert!(report.duration > Duration::ZERO);
-    let names: Vec<_> = f.plugin.tools().iter().map(|t| t.info().name.as_str()).collect();
+    let names: Vec<_> = f
+        .plugin
+        .tools()
+        .iter()
+        .map(|t| t.info().name.as_str())
+        .collect();
     assert_eq!(names[..3], ["echo", "fail", "reject"]);
 }
 
@@ -66,7 +76,10 @@ async fn arguments_are_checked_before_the_guest_runs() {
 async fn a_tool_can_fail_or_refuse_its_arguments() {
     let f = load("").await;
     let failed = call_then_healthy(&f.plugin, "fail").await;
-    assert_eq!(failed.outcome, Outcome::ToolError("it failed on purpose".into()));
+    assert_eq!(
+        failed.outcome,
+        Outcome::ToolError("it failed on purpose".into())
+    );
     let refused = call_then_healthy(&f.plugin, "reject").await;
     assert_eq!(
         refused.outcome,
@@ -89,7 +102,10 @@ async fn trap_is_reported_with_message_and_backtrace() {
         panic!("{report:?}")
     };
     assert!(message.contains("unreachable"), "{message}");
-    assert!(backtrace.as_deref().is_some_and(|b| b.contains("tool3")), "{backtrace:?}");
+    assert!(
+        backtrace.as_deref().is_some_and(|b| b.contains("tool3")),
+        "{backtrace:?}"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +114,11 @@ async fn busy_loop_is_stopped_at_the_deadline() {
     let report = call_then_healthy(&f.plugin, "spin").await;
     assert_eq!(report.outcome, Outcome::Timeout);
     assert!(report.duration >= Duration::from_millis(200));
-    assert!(report.duration < Duration::from_millis(1200), "{:?}", report.duration);
+    assert!(
+        report.duration < Duration::from_millis(1200),
+        "{:?}",
+        report.duration
+    );
 }
 
 #[tokio::test]
@@ -106,7 +126,11 @@ async fn sleep_in_a_host_call_is_stopped_at_the_deadline() {
     let f = load("[limits]\ntimeout_ms = 200\n").await;
     let report = call_then_healthy(&f.plugin, "sleep").await;
     assert_eq!(report.outcome, Outcome::Timeout);
-    assert!(report.duration < Duration::from_millis(1200), "{:?}", report.duration);
+    assert!(
+        report.duration < Duration::from_millis(1200),
+        "{:?}",
+        report.duration
+    );
 }
 
 #[tokio::test]
@@ -193,6 +217,9 @@ async fn guest_output_is_captured_into_the_call_log() {
         .collect();
     assert_eq!(
         lines,
-        [("info", "hello from host.log"), ("stdout", "hello from stdout")]
+        [
+            ("info", "hello from host.log"),
+            ("stdout", "hello from stdout")
+        ]
     );
 }

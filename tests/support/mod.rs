@@ -26,6 +26,8 @@ world wasi-tool {
   import wasi:cli/stdout@0.2.12;
   import wasi:filesystem/preopens@0.2.12;
   import wasi:filesystem/types@0.2.12;
+  import wasi:http/types@0.2.12;
+  import wasi:http/outgoing-handler@0.2.12;
 }
 
 world needs-missing {
@@ -123,7 +125,12 @@ pub fn plugin_wat(tools: &[WatTool]) -> String {
         ));
     }
     let (unknown_ptr, unknown_len) = intern("unknown tool");
-    let escape = |bytes: &[u8]| bytes.iter().map(|b| format!("\\{b:02x}")).collect::<String>();
+    let escape = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(|b| format!("\\{b:02x}"))
+            .collect::<String>()
+    };
     format!(
         r#"(module
   (import "wasmcrew:plugin/host@0.1.0" "log" (func $log (param i32 i32 i32)))
@@ -135,6 +142,15 @@ pub fn plugin_wat(tools: &[WatTool]) -> String {
   (import "wasi:filesystem/types@0.2.12" "[method]descriptor.read" (func $read (param i32 i64 i64 i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
   (import "wasi:io/streams@0.2.12" "[method]output-stream.blocking-write-and-flush" (func $write_flush (param i32 i32 i32 i32)))
+  (import "wasi:http/types@0.2.12" "[constructor]fields" (func $new_fields (result i32)))
+  (import "wasi:http/types@0.2.12" "[constructor]outgoing-request" (func $new_request (param i32) (result i32)))
+  (import "wasi:http/types@0.2.12" "[method]outgoing-request.set-scheme" (func $set_scheme (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi:http/types@0.2.12" "[method]outgoing-request.set-authority" (func $set_authority (param i32 i32 i32 i32) (result i32)))
+  (import "wasi:http/types@0.2.12" "[method]outgoing-request.set-path-with-query" (func $set_path (param i32 i32 i32 i32) (result i32)))
+  (import "wasi:http/outgoing-handler@0.2.12" "handle" (func $handle (param i32 i32 i32 i32)))
+  (import "wasi:http/types@0.2.12" "[method]future-incoming-response.subscribe" (func $fut_subscribe (param i32) (result i32)))
+  (import "wasi:http/types@0.2.12" "[method]future-incoming-response.get" (func $fut_get (param i32 i32)))
+  (import "wasi:http/types@0.2.12" "[method]incoming-response.status" (func $status (param i32) (result i32)))
   (memory (export "memory") 2)
   (global $heap (mut i32) (i32.const 65536))
   (data (i32.const {SPECS}) "{specs}")
@@ -311,6 +327,34 @@ pub const TOOLS: &[WatTool] = &[
         body: "(call $log (i32.const 2) {s:hello from host.log})
                (call $write_flush (call $get_stdout) {s:hello from stdout\\n} (i32.const 360))
                (call $ok {s:logged})",
+    },
+    WatTool {
+        name: "http",
+        description: "GETs http://AUTHORITY/ through wasi:http; the arguments must be exactly \
+                      {\"authority\":\"AUTHORITY\"}.",
+        parameters: r#"{"type":"object","properties":{"authority":{"type":"string"}},"required":["authority"]}"#,
+        // Return areas: handle's result at 400 (payload at 408); future.get's
+        // option<result<result<response, error-code>>> at 400 (payloads at 408, 416, 424).
+        body: "(local $req i32) (local $fut i32)
+               (local.set $req (call $new_request (call $new_fields)))
+               (drop (call $set_scheme (local.get $req) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0)))
+               (drop (call $set_authority (local.get $req) (i32.const 1)
+                       (i32.add (local.get $a) (i32.const 14)) (i32.sub (local.get $l) (i32.const 16))))
+               (drop (call $set_path (local.get $req) (i32.const 1) {s:/}))
+               (call $handle (local.get $req) (i32.const 0) (i32.const 0) (i32.const 400))
+               (if (i32.load8_u (i32.const 400))
+                 (then (return (call $err (i32.const 1) {s:the request was refused}))))
+               (local.set $fut (i32.load (i32.const 408)))
+               (call $block (call $fut_subscribe (local.get $fut)))
+               (call $fut_get (local.get $fut) (i32.const 400))
+               (if (i32.load8_u (i32.const 416))
+                 (then
+                   (if (i32.eq (i32.load8_u (i32.const 424)) (i32.const 15))
+                     (then (return (call $err (i32.const 1) {s:http-request-denied}))))
+                   (return (call $err (i32.const 1) {s:the request failed}))))
+               (if (i32.eq (call $status (i32.load (i32.const 424))) (i32.const 200))
+                 (then (return (call $ok {s:status 200}))))
+               (call $err (i32.const 1) {s:unexpected status})",
     },
 ];
 

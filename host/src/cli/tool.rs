@@ -83,7 +83,11 @@ async fn inspect(engine: &Engine, path: PathBuf, json: bool) -> anyhow::Result<E
     println!(
         "limits: timeout {} ms, fuel {}, memory {} MiB, output {} bytes",
         limits.timeout_ms,
-        if limits.fuel == 0 { "unmetered".to_string() } else { limits.fuel.to_string() },
+        if limits.fuel == 0 {
+            "unmetered".to_string()
+        } else {
+            limits.fuel.to_string()
+        },
         limits.memory_mb,
         limits.max_output_bytes
     );
@@ -139,11 +143,7 @@ async fn call(engine: &Engine, args: CallArgs) -> anyhow::Result<ExitCode> {
         }
         match &report.outcome {
             wasmcrew::Outcome::Ok(output) => println!("{output}"),
-            other => eprintln!(
-                "{}: {}",
-                other.name(),
-                other.error().unwrap_or_default()
-            ),
+            other => eprintln!("{}: {}", other.name(), other.error().unwrap_or_default()),
         }
         tracing::info!(
             duration_ms = report.duration.as_secs_f64() * 1000.0,

@@ -121,11 +121,11 @@ impl CompileCache {
         hasher.update(canonical.as_os_str().as_encoded_bytes());
         hasher.update(meta.len().to_le_bytes());
         hasher.update(mtime.as_nanos().to_le_bytes());
-        Some(self.dir.join("by-path").join(format!(
-            "{:x}-{}",
-            hasher.finalize(),
-            self.engine_key
-        )))
+        Some(
+            self.dir
+                .join("by-path")
+                .join(format!("{:x}-{}", hasher.finalize(), self.engine_key)),
+        )
     }
 
     fn deserialize(&self, engine: &wasmtime::Engine, artefact: &Path) -> Option<Component> {

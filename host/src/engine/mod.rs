@@ -106,15 +106,16 @@ impl Engine {
         }
         let wasmtime =
             wasmtime::Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
-        let cache = match &options.cache_dir {
-            Some(dir) => Some(CompileCache::open(dir, &wasmtime).map_err(|source| {
-                EngineError::Cache {
-                    path: dir.clone(),
-                    source,
-                }
-            })?),
-            None => None,
-        };
+        let cache =
+            match &options.cache_dir {
+                Some(dir) => Some(CompileCache::open(dir, &wasmtime).map_err(|source| {
+                    EngineError::Cache {
+                        path: dir.clone(),
+                        source,
+                    }
+                })?),
+                None => None,
+            };
         let ticker = options
             .epochs
             .then(|| Ticker::start(wasmtime.clone(), options.epoch_tick));

@@ -107,18 +107,26 @@ mod tests {
             Path::new("t.toml"),
         )
         .unwrap();
-        assert_eq!((m.limits.timeout_ms, m.limits.fuel, m.limits.memory_mb), (50, 7, 3));
+        assert_eq!(
+            (m.limits.timeout_ms, m.limits.fuel, m.limits.memory_mb),
+            (50, 7, 3)
+        );
         assert_eq!(m.capabilities.allow_hosts[0].to_string(), "127.0.0.1:9");
-        assert_eq!(m.capabilities.dirs[0].mode, crate::sandbox::DirMode::ReadWrite);
+        assert_eq!(
+            m.capabilities.dirs[0].mode,
+            crate::sandbox::DirMode::ReadWrite
+        );
     }
 
     #[test]
     fn unknown_fields_and_bad_values_name_the_place() {
         let err = Manifest::parse("[limits]\ntimeout = 5\n", Path::new("t.toml")).unwrap_err();
         assert!(err.to_string().contains("timeout"), "{err}");
-        let err =
-            Manifest::parse("[capabilities]\nallow_hosts = [\"http://x\"]\n", Path::new("t.toml"))
-                .unwrap_err();
+        let err = Manifest::parse(
+            "[capabilities]\nallow_hosts = [\"http://x\"]\n",
+            Path::new("t.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not a URL"), "{err}");
         assert!(err.to_string().contains("line 2"), "{err}");
     }

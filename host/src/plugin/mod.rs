@@ -98,12 +98,11 @@ impl Plugin {
         let path = path.as_ref().to_path_buf();
         check_header(&path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let grants = Grants::resolve(&manifest.capabilities, base).map_err(|source| {
-            LoadError::Grant {
+        let grants =
+            Grants::resolve(&manifest.capabilities, base).map_err(|source| LoadError::Grant {
                 path: path.clone(),
                 source,
-            }
-        })?;
+            })?;
 
         let pre = {
             let (engine, path) = (engine.clone(), path.clone());

@@ -173,7 +173,10 @@ mod tests {
         let g: DirGrant = "./data:/data".parse().unwrap();
         assert_eq!((g.guest.as_str(), g.mode), ("/data", DirMode::ReadOnly));
         let g: DirGrant = "/tmp/x:/out:rw".parse().unwrap();
-        assert_eq!((g.host, g.mode), (PathBuf::from("/tmp/x"), DirMode::ReadWrite));
+        assert_eq!(
+            (g.host, g.mode),
+            (PathBuf::from("/tmp/x"), DirMode::ReadWrite)
+        );
         assert!("/only-host".parse::<DirGrant>().is_err());
     }
 

@@ -48,7 +48,10 @@ impl FromStr for HostPattern {
         let (host, port) = match s.rsplit_once(':') {
             Some((host, port)) => (
                 host,
-                Some(port.parse::<u16>().map_err(|_| bad("the port is not a number"))?),
+                Some(
+                    port.parse::<u16>()
+                        .map_err(|_| bad("the port is not a number"))?,
+                ),
             ),
             None => (s, None),
         };
@@ -126,7 +129,10 @@ impl WasiHttpHooks for HttpPolicy {
                 LogSource::Warn,
                 &format!(
                     "outgoing HTTP request to {} denied: host not in the plugin's allow-list",
-                    request.uri().authority().map_or("<no host>", |a| a.as_str())
+                    request
+                        .uri()
+                        .authority()
+                        .map_or("<no host>", |a| a.as_str())
                 ),
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });

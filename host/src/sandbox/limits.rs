@@ -103,7 +103,8 @@ impl wasmtime::ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         let total = self.memory_used - current.min(self.memory_used) + desired;
         if total > self.memory_cap {
-            self.hit.get_or_insert(LimitHit::Memory { requested: total });
+            self.hit
+                .get_or_insert(LimitHit::Memory { requested: total });
             return Ok(false);
         }
         self.memory_used = total;
@@ -117,7 +118,8 @@ impl wasmtime::ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.table_cap {
-            self.hit.get_or_insert(LimitHit::Table { requested: desired });
+            self.hit
+                .get_or_insert(LimitHit::Table { requested: desired });
             return Ok(false);
         }
         Ok(true)

@@ -144,7 +144,9 @@ impl CallLog {
             inner.push(source, &line);
             rest = &rest[newline + 1..];
         }
-        let room = inner.cap.saturating_sub(inner.bytes + inner.partial(source).len());
+        let room = inner
+            .cap
+            .saturating_sub(inner.bytes + inner.partial(source).len());
         if rest.len() > room {
             inner.truncated = true;
         }

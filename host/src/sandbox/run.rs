@@ -96,7 +96,11 @@ pub(crate) async fn run(
     let mut store = Store::new(engine.wasmtime(), state);
     store.limiter(|s| s.limiter());
     let fuel = if engine.options().fuel {
-        let fuel = if limits.fuel == 0 { u64::MAX } else { limits.fuel };
+        let fuel = if limits.fuel == 0 {
+            u64::MAX
+        } else {
+            limits.fuel
+        };
         store
             .set_fuel(fuel)
             .expect("fuel is enabled on this engine");
