@@ -16,12 +16,16 @@ async fn server(answer: bool) -> (String, tokio::task::JoinHandle<()>) {
     let task = tokio::spawn(async move {
         let mut held = Vec::new();
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             let mut buf = [0u8; 4096];
             let _ = socket.read(&mut buf).await;
             if answer {
                 let _ = socket
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
                     .await;
             } else {
                 held.push(socket);
@@ -49,21 +53,38 @@ async fn requests_are_denied_inside_the_guest_unless_the_host_is_allowed() {
 
     let (_d, denied) = load("").await;
     let report = denied.call("http", &args(&authority)).await.unwrap();
-    assert_eq!(report.outcome, Outcome::ToolError("http-request-denied".into()));
+    assert_eq!(
+        report.outcome,
+        Outcome::ToolError("http-request-denied".into())
+    );
     assert!(
-        report.log.iter().any(|l| l.message.contains(&authority) && l.message.contains("denied")),
+        report
+            .log
+            .iter()
+            .any(|l| l.message.contains(&authority) && l.message.contains("denied")),
         "{:?}",
         report.log
     );
 
-    let (_d, allowed) = load(&format!("[capabilities]\nallow_hosts = [\"{authority}\"]\n")).await;
+    let (_d, allowed) = load(&format!(
+        "[capabilities]\nallow_hosts = [\"{authority}\"]\n"
+    ))
+    .await;
     let report = allowed.call("http", &args(&authority)).await.unwrap();
-    assert_eq!(report.outcome, Outcome::Ok("status 200".into()), "{:?}", report.log);
+    assert_eq!(
+        report.outcome,
+        Outcome::Ok("status 200".into()),
+        "{:?}",
+        report.log
+    );
 
     // Allowed host, other port: denied.
     let other = authority.replace(':', ":1");
     let report = allowed.call("http", &args(&other)).await.unwrap();
-    assert_eq!(report.outcome, Outcome::ToolError("http-request-denied".into()));
+    assert_eq!(
+        report.outcome,
+        Outcome::ToolError("http-request-denied".into())
+    );
     server.abort();
 }
 
@@ -76,7 +97,11 @@ async fn a_guest_waiting_on_a_silent_server_is_stopped_at_the_deadline() {
     .await;
     let report = plugin.call("http", &args(&authority)).await.unwrap();
     assert_eq!(report.outcome, Outcome::Timeout);
-    assert!(report.duration < Duration::from_millis(1300), "{:?}", report.duration);
+    assert!(
+        report.duration < Duration::from_millis(1300),
+        "{:?}",
+        report.duration
+    );
     assert_eq!(plugin.engine().counters().live_stores(), 0);
     server.abort();
 }
