@@ -55,20 +55,7 @@ async fn two_hundred_calls_half_hanging_all_return_and_nothing_leaks() {
     let counters = engine.counters();
     assert_eq!(counters.calls_in_flight(), 0);
     assert_eq!(counters.live_stores(), 0);
-    assert_eq!(alive_tasks_settled(baseline_tasks).await, baseline_tasks);
-}
-
-/// tokio counts a task alive until its harness is released, a moment after `join_next`
-/// returns its output: give the count a bounded time to settle.
-async fn alive_tasks_settled(baseline: usize) -> usize {
-    let metrics = tokio::runtime::Handle::current().metrics();
-    for _ in 0..100 {
-        if metrics.num_alive_tasks() == baseline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    metrics.num_alive_tasks()
+    assert!(support::alive_tasks_settle_at(baseline_tasks).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,8 @@
 //! against the project's own `wit/` contract.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod llm;
+
 use std::path::{Path, PathBuf};
 
 use wasmcrew::{Engine, EngineOptions};
@@ -380,4 +382,50 @@ pub fn engine(cache: &Path) -> Engine {
         ..EngineOptions::default()
     })
     .expect("engine")
+}
+
+/// A directory holding `crew.yaml` (with `{url}` replaced by `llm_url`) and the test plugin
+/// as `tools.wasm`.
+pub fn crew_dir(yaml: &str, llm_url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_plugin(dir.path(), "tools", &test_plugin(), None);
+    std::fs::write(dir.path().join("crew.yaml"), yaml.replace("{url}", llm_url)).unwrap();
+    dir
+}
+
+/// Loads the crew in `dir` on `engine`.
+pub async fn load_crew(dir: &Path, engine: &Engine) -> wasmcrew::Crew {
+    wasmcrew::Crew::load(dir, engine, wasmcrew::CrewOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("loading the crew: {e}"))
+}
+
+/// Collects every event of a run.
+pub async fn collect(
+    mut events: tokio::sync::mpsc::Receiver<wasmcrew::events::Event>,
+) -> Vec<wasmcrew::events::Event> {
+    let mut all = Vec::new();
+    while let Some(event) = events.recv().await {
+        all.push(event);
+    }
+    all
+}
+
+/// Whether `condition` holds within two seconds. Aborting a task (what dropping a run does
+/// to its tool calls and group members) takes effect when the runtime next polls it, a
+/// moment later; tokio also counts a task alive until its harness is released.
+pub async fn settles(condition: impl Fn() -> bool) -> bool {
+    for _ in 0..200 {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    condition()
+}
+
+/// Whether tokio's alive-task count comes back to `baseline`.
+pub async fn alive_tasks_settle_at(baseline: usize) -> bool {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    settles(|| metrics.num_alive_tasks() == baseline).await
 }

@@ -3,6 +3,7 @@
 //! Exit status: 0 when the command succeeded (a tool call's outcome is `ok`), 1 when a tool
 //! call ended with any other outcome, 2 for usage and load errors.
 
+mod run;
 mod tool;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a crew on an input, with live progress per agent.
+    Run(run::RunArgs),
     /// Inspect and call tool plugins (WebAssembly components).
     #[command(subcommand)]
     Tool(tool::ToolCommand),
@@ -32,6 +35,7 @@ enum Command {
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(args).await,
         Command::Tool(command) => tool::run(command).await,
     }
 }
