@@ -10,8 +10,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::wasmcrew::plugin::tool::{ToolError, ToolSpec};
-pub use wasmcrew::plugin::host::Level;
+pub use self::exports::wasmcrew::plugin::tool::{ToolError, ToolSpec};
+pub use self::wasmcrew::plugin::host::Level;
 
 /// The instance name a plugin must export.
 pub const TOOL_EXPORT: &str = "wasmcrew:plugin/tool@0.1.0";

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::UNIX_EPOCH;
 
-use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
@@ -93,8 +92,10 @@ impl CompileCache {
             None => {
                 self.stats.misses.fetch_add(1, Ordering::Relaxed);
                 let compiled = engine.precompile_component(&bytes)?;
-                write_atomically(&artefact, &compiled)
-                    .with_context(|| format!("writing {}", artefact.display()))?;
+                if let Err(e) = write_atomically(&artefact, &compiled) {
+                    // The cache only saves time: a load never fails because of it.
+                    tracing::warn!("cannot write {}: {e}", artefact.display());
+                }
                 // SAFETY: `compiled` was produced just now by this engine.
                 unsafe { Component::deserialize(engine, &compiled)? }
             }
