@@ -143,3 +143,163 @@ fn usage_and_load_errors_exit_2_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no tool `nope`"));
 }
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn run_prints_the_answer_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wasmcrew(
+        dir.path(),
+        &[
+            "run",
+            &example("triage"),
+            "--offline",
+            "--input",
+            "the API is down",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("degradation in eu-west"));
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("parallel group diagnostics"),
+        "{progress}"
+    );
+    assert!(progress.contains("echo → ok"), "{progress}");
+}
+
+#[test]
+fn run_json_prints_one_event_per_line_ending_with_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wasmcrew(
+        dir.path(),
+        &[
+            "run",
+            &example("triage"),
+            "--offline",
+            "--json",
+            "--input",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "run_start");
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["ok"].as_bool()),
+        (Some("done"), Some(true))
+    );
+    for kind in [
+        "handoff",
+        "parallel_start",
+        "parallel_end",
+        "tool_start",
+        "tool_result",
+    ] {
+        assert!(events.iter().any(|e| e["type"] == kind), "no {kind} event");
+    }
+}
+
+#[test]
+fn a_recorded_run_replays_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("run.jsonl");
+    let recording = recording.to_str().unwrap();
+    let crew = example("research");
+    let first = wasmcrew(
+        dir.path(),
+        &[
+            "run",
+            &crew,
+            "--offline",
+            "--record",
+            recording,
+            "--input",
+            "topic",
+        ],
+    );
+    assert_eq!(first.status.code(), Some(0));
+    let lines = std::fs::read_to_string(recording).unwrap();
+    let kinds: Vec<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+        .collect();
+    assert_eq!(kinds, ["\"llm\"", "\"tool\"", "\"llm\"", "\"llm\""]);
+
+    let replayed = wasmcrew(
+        dir.path(),
+        &["run", &crew, "--replay", recording, "--input", "topic"],
+    );
+    assert_eq!(replayed.status.code(), Some(0));
+    assert_eq!(replayed.stdout, first.stdout);
+}
+
+#[test]
+fn a_bad_crew_exits_2_and_a_failed_run_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wasmcrew(
+        dir.path(),
+        &["run", dir.path().to_str().unwrap(), "--input", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no crew.yaml"));
+
+    // An LLM endpoint where nothing listens: the run fails after its retries.
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", unused.local_addr().unwrap());
+    drop(unused);
+    let crew = dir.path().join("crew.yaml");
+    std::fs::write(
+        &crew,
+        format!(
+            "version: '1'\nentry_point: a\nagents: [{{id: a}}]\nllm: {{ base_url: '{url}', max_retries: 0 }}\n"
+        ),
+    )
+    .unwrap();
+    let out = wasmcrew(dir.path(), &["run", crew.to_str().unwrap(), "--input", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the LLM"));
+}
+
+#[test]
+fn openai_environment_variables_are_honoured_like_the_sdks() {
+    let llm = support::llm::MockLlm::start(|_, _| support::llm::Reply::Text("from the env".into()));
+    let dir = tempfile::tempdir().unwrap();
+    let crew = dir.path().join("crew.yaml");
+    std::fs::write(&crew, "version: '1'\nentry_point: a\nagents: [{id: a}]\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmcrew"))
+        .args(["run", crew.to_str().unwrap(), "--input", "x"])
+        .env("WASMCREW_CACHE_DIR", dir.path().join("cache"))
+        .env("OPENAI_BASE_URL", &llm.url)
+        .env("OPENAI_API_KEY", "sk-test")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from the env\n");
+    assert_eq!(llm.requests()[0]["authorization"], "Bearer sk-test");
+
+    // Without either, the offline model answers.
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmcrew"))
+        .args(["run", crew.to_str().unwrap(), "--input", "x"])
+        .env("WASMCREW_CACHE_DIR", dir.path().join("cache"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a received: x\n");
+}

@@ -97,8 +97,16 @@ pub fn agent_of(request: &Value) -> String {
         .to_string()
 }
 
-async fn complete(State(shared): State<Arc<Shared>>, body: String) -> Response<Body> {
-    let request: Value = serde_json::from_str(&body).unwrap();
+async fn complete(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Response<Body> {
+    let mut request: Value = serde_json::from_str(&body).unwrap();
+    // Kept beside the body so tests can check the key was sent.
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        request["authorization"] = Value::String(auth.to_string());
+    }
     let n = {
         let mut requests = shared.requests.lock().unwrap();
         requests.push(request.clone());
