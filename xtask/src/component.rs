@@ -6,17 +6,43 @@ use anyhow::Context as _;
 use wit_component::{ComponentEncoder, StringEncoding};
 use wit_parser::Resolve;
 
+/// The WASI preview-1 adapter for reactor modules (C and Go guests).
+pub const REACTOR_ADAPTER: &[u8] =
+    wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER;
+
 /// The WIT world every plugin implements.
 pub const WORLD: &str = "wasmcrew:plugin/plugin@0.1.0";
 
-/// Embeds the plugin world into `module` (unless it already carries component-type
-/// metadata) and encodes it as a component; `adapter` is the WASI preview1 adapter for
-/// modules built against wasip1.
-pub fn componentize(module: &[u8], adapter: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
+/// Which WIT world a module implements: the plugin world itself, or a plugin's own
+/// `world.wit` staged with the contract as a dependency (for guests that import WASI
+/// interfaces directly).
+pub enum World<'a> {
+    /// `wasmcrew:plugin/plugin`.
+    Plugin,
+    /// The world named in the staged WIT directory.
+    Staged {
+        /// The staged directory.
+        wit: &'a Path,
+        /// The world's name.
+        name: &'a str,
+    },
+}
+
+/// Embeds `world` into `module` and encodes it as a component; `adapter` is the WASI
+/// preview1 adapter for modules built against wasip1.
+pub fn componentize(
+    module: &[u8],
+    world: World<'_>,
+    adapter: Option<&[u8]>,
+) -> anyhow::Result<Vec<u8>> {
     let mut module = module.to_vec();
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_dir(crate::root().join("wit"))?;
-    let world = resolve.select_world(&[pkg], Some(WORLD))?;
+    let (dir, name) = match world {
+        World::Plugin => (crate::root().join("wit"), WORLD),
+        World::Staged { wit, name } => (wit.to_path_buf(), name),
+    };
+    let (pkg, _) = resolve.push_dir(&dir)?;
+    let world = resolve.select_world(&[pkg], Some(name))?;
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,

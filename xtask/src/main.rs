@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("plugins") => build_plugins(&args[1..]),
-        _ => bail!("usage: cargo xtask plugins [--require-all] [PLUGIN...]"),
+        _ => bail!("usage: cargo xtask plugins [--require-all] [LANGUAGE | LANGUAGE/PLUGIN ...]"),
     }
 }
 
@@ -40,8 +40,13 @@ fn build_plugins(args: &[String]) -> anyhow::Result<()> {
         let mut plugins: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .filter(|p| only.is_empty() || only.iter().any(|o| p.ends_with(o.as_str())))
+            .filter(|p| p.is_dir() && language.is_plugin(p))
+            .filter(|p| {
+                only.is_empty()
+                    || only
+                        .iter()
+                        .any(|o| *o == language.name || p.ends_with(o.as_str()))
+            })
             .collect();
         plugins.sort();
         if plugins.is_empty() {

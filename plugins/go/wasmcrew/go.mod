@@ -1,0 +1,3 @@
+module wasmcrew.dev/plugin
+
+go 1.24
