@@ -24,6 +24,8 @@ pub enum Reply {
     Hang,
     /// A 200 whose body is this text.
     Raw(String),
+    /// The inner reply, after a delay.
+    After(Duration, Box<Reply>),
 }
 
 type Responder = dyn Fn(&Value, usize) -> Reply + Send + Sync;
@@ -113,11 +115,17 @@ async fn complete(
         requests.len() - 1
     };
     let stream = request["stream"].as_bool().unwrap_or(false);
-    match (shared.responder)(&request, n) {
+    let mut reply = (shared.responder)(&request, n);
+    while let Reply::After(delay, inner) = reply {
+        tokio::time::sleep(delay).await;
+        reply = *inner;
+    }
+    match reply {
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             unreachable!()
         }
+        Reply::After(..) => unreachable!("unwrapped above"),
         Reply::Status(code, retry_after) => {
             let mut response = Response::new(Body::from(r#"{"error":{"message":"scripted"}}"#));
             *response.status_mut() = StatusCode::from_u16(code).unwrap();
