@@ -165,10 +165,11 @@ impl Engine {
     }
 }
 
-/// Pool sizes for `instances` concurrent component instances. Components built by language
-/// toolchains hold several core instances, memories and tables each (the WASI adapter, the
-/// language runtime), hence the multipliers.
-fn pooling(instances: u32) -> PoolingAllocationConfig {
+/// The pooling allocator's configuration for `instances` concurrent component instances.
+/// Components built by language toolchains hold several core instances, memories and
+/// tables each (the WASI adapter, the language runtime), hence the multipliers. Public so
+/// the benchmarks' bare-wasmtime floor runs on exactly the same pool.
+pub fn pooling(instances: u32) -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(instances)
         .total_core_instances(instances * 4)
@@ -180,6 +181,11 @@ fn pooling(instances: u32) -> PoolingAllocationConfig {
         .max_tables_per_component(32)
         .table_elements(100_000)
         .max_core_instance_size(4 << 20)
-        .max_component_instance_size(4 << 20);
+        .max_component_instance_size(4 << 20)
+        // Reset a freed slot's first pages with memset rather than handing them back to the
+        // kernel: most tool calls touch little memory, and the madvise round trip is a
+        // large part of a small call.
+        .linear_memory_keep_resident(256 << 10)
+        .table_keep_resident(64 << 10);
     pool
 }
