@@ -92,7 +92,10 @@ fn heading(title: &str) {
 
 // 1. Isolated call cost ---------------------------------------------------------------------
 
-const CALLS: usize = 20_000;
+/// The paths are measured in rounds, interleaved, so drift in the machine's speed hits them
+/// alike: each round times this many calls of each path after a tenth as many to warm up.
+const ROUNDS: usize = 10;
+const PER_ROUND: usize = 2_000;
 const ARGS: &str = r#"{"text":"hello"}"#;
 
 struct Bare;
@@ -118,18 +121,20 @@ fn bare_pre(path: &Path) -> (wasmtime::Engine, PluginPre<Bare>) {
     (engine, pre)
 }
 
-fn time_calls(rt: &tokio::runtime::Runtime, mut call: impl AsyncFnMut()) -> Vec<Duration> {
+fn time_calls(
+    rt: &tokio::runtime::Runtime,
+    call: &mut impl AsyncFnMut(),
+    samples: &mut Vec<Duration>,
+) {
     rt.block_on(async {
-        for _ in 0..CALLS / 10 {
+        for _ in 0..PER_ROUND / 10 {
             call().await;
         }
-        let mut samples = Vec::with_capacity(CALLS);
-        for _ in 0..CALLS {
+        for _ in 0..PER_ROUND {
             let start = Instant::now();
             call().await;
             samples.push(start.elapsed());
         }
-        samples
     })
 }
 
@@ -139,13 +144,13 @@ fn calls(rt: &tokio::runtime::Runtime) {
 
     let engine = engine(EngineOptions::default());
     let plugin = rt.block_on(Plugin::load(&engine, &path)).unwrap();
-    let wasmcrew = time_calls(rt, async || {
+    let mut wasmcrew_call = async || {
         let report = plugin.call("echo", ARGS).await.unwrap();
         assert!(report.outcome.is_ok());
-    });
+    };
 
     let (bare_engine, pre) = bare_pre(&path);
-    let floor = time_calls(rt, async || {
+    let mut floor_call = async || {
         let mut store = Store::new(&bare_engine, Bare);
         let instance = pre.instantiate_async(&mut store).await.unwrap();
         let out = instance
@@ -154,20 +159,29 @@ fn calls(rt: &tokio::runtime::Runtime) {
             .await
             .unwrap();
         assert!(out.is_ok());
-    });
+    };
 
     let mut store = Store::new(&bare_engine, Bare);
     let instance = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
-    let reused = time_calls(rt, async || {
+    let mut reused_call = async || {
         let out = instance
             .wasmcrew_plugin_tool()
             .call_call(&mut store, "echo", ARGS)
             .await
             .unwrap();
         assert!(out.is_ok());
-    });
+    };
 
-    let extism = extism_peer();
+    let (mut wasmcrew, mut floor, mut reused, mut extism) = (vec![], vec![], vec![], vec![]);
+    let mut extism_error = None;
+    for _ in 0..ROUNDS {
+        time_calls(rt, &mut wasmcrew_call, &mut wasmcrew);
+        time_calls(rt, &mut floor_call, &mut floor);
+        time_calls(rt, &mut reused_call, &mut reused);
+        if let Err(e) = extism_round(&mut extism) {
+            extism_error = Some(e);
+        }
+    }
     let (wm, wp) = stats(wasmcrew);
     let (fm, fp) = stats(floor);
     let (rm, rp) = stats(reused);
@@ -191,47 +205,46 @@ fn calls(rt: &tokio::runtime::Runtime) {
         us(rp),
         ratio(rm)
     );
-    match &extism {
-        Ok((em, ep)) => println!(
-            "| Extism 1.41.0: reused plugin instance | {} | {} | {} |",
-            us(*em),
-            us(*ep),
-            ratio(*em)
-        ),
-        Err(why) => println!("| Extism: not measured ({why}) | | | |"),
-    }
-    println!(
-        "\nwasmcrew / bare fresh floor = {:.2}× (target ≤ 1.5×)",
-        wm.as_secs_f64() / fm.as_secs_f64()
-    );
-    if let Ok((em, _)) = extism {
-        println!(
-            "wasmcrew / Extism reused = {:.2}× (target ≤ 1.0×)",
-            wm.as_secs_f64() / em.as_secs_f64()
-        );
+    match extism_error {
+        None => {
+            let (em, ep) = stats(extism);
+            println!(
+                "| Extism 1.41.0: reused plugin instance | {} | {} | {} |",
+                us(em),
+                us(ep),
+                ratio(em)
+            );
+            println!(
+                "\nwasmcrew / bare fresh floor = {:.2}× (target ≤ 1.5×); wasmcrew / Extism reused = {:.2}× (target ≤ 1.0×)",
+                wm.as_secs_f64() / fm.as_secs_f64(),
+                wm.as_secs_f64() / em.as_secs_f64()
+            );
+        }
+        Some(why) => println!("| Extism: not measured ({why}) | | | |"),
     }
 }
 
-/// Runs the Extism peer (bench/extism-peer, built by scripts/bench) and summarises its
-/// per-call times.
-fn extism_peer() -> Result<(Duration, Duration), String> {
+/// One round of the Extism peer (bench/extism-peer, built by scripts/bench): a new process
+/// that times its calls on one reused plugin instance and prints them.
+fn extism_round(samples: &mut Vec<Duration>) -> Result<(), String> {
     let peer = std::env::var_os("EXTISM_PEER")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("bench/extism-peer/target/release/extism-peer"));
     let output = std::process::Command::new(&peer)
-        .arg((CALLS + CALLS / 10).to_string())
+        .arg((PER_ROUND + PER_ROUND / 10).to_string())
         .arg(ARGS)
         .output()
         .map_err(|e| format!("{}: {e}", peer.display()))?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    let samples: Vec<Duration> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .skip(CALLS / 10)
-        .map(|l| Duration::from_nanos(l.parse().unwrap()))
-        .collect();
-    Ok(stats(samples))
+    samples.extend(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .skip(PER_ROUND / 10)
+            .map(|l| Duration::from_nanos(l.parse().unwrap())),
+    );
+    Ok(())
 }
 
 // 2. Kill latency ---------------------------------------------------------------------------
