@@ -88,16 +88,6 @@ impl Agent {
         }
     }
 
-    /// Its id.
-    pub fn id(&self) -> &str {
-        &self.config.id
-    }
-
-    /// Its configuration.
-    pub fn config(&self) -> &AgentConfig {
-        &self.config
-    }
-
     /// The system prompt it sends.
     pub fn system_prompt(&self) -> &str {
         &self.system_prompt

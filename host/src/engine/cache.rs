@@ -55,11 +55,6 @@ impl CompileCache {
         })
     }
 
-    /// The cache directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Hits and misses so far.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
