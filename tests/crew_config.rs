@@ -48,12 +48,6 @@ async fn error(edit: impl FnOnce(&mut String, &mut String, &mut String)) -> Stri
     }
 }
 
-fn assert_names(error: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(error.contains(part), "`{part}` missing from: {error}");
-    }
-}
-
 #[tokio::test]
 async fn a_valid_crew_loads_with_its_tools_bound() {
     let dir = write(|_, _, _| {});
@@ -75,7 +69,7 @@ async fn unknown_keys_are_one_warning_not_an_error() {
     });
     let crew = load(dir.path()).await.unwrap();
     let warning = crew.unknown_keys_warning().unwrap();
-    assert_names(
+    support::assert_contains(
         &warning,
         &[
             "5 config key(s)",
@@ -91,24 +85,24 @@ async fn unknown_keys_are_one_warning_not_an_error() {
 #[tokio::test]
 async fn missing_required_fields_are_named() {
     let e = error(|crew, _, _| *crew = crew.replace("version: \"1.0\"\n", "")).await;
-    assert_names(&e, &["crew.yaml", "version", "missing"]);
+    support::assert_contains(&e, &["crew.yaml", "version", "missing"]);
     let e = error(|crew, _, _| *crew = crew.replace("agents: [a, b]\n", "")).await;
-    assert_names(&e, &["crew.yaml", "agents", "missing"]);
+    support::assert_contains(&e, &["crew.yaml", "agents", "missing"]);
     let e = error(|crew, _, _| *crew = crew.replace("entry_point: a\n", "")).await;
-    assert_names(&e, &["crew.yaml", "entry_point", "missing"]);
+    support::assert_contains(&e, &["crew.yaml", "entry_point", "missing"]);
 }
 
 #[tokio::test]
 async fn references_to_unknown_agents_are_named_with_the_bad_value() {
     let e = error(|crew, _, _| *crew = crew.replace("entry_point: a", "entry_point: zed")).await;
-    assert_names(&e, &["crew.yaml: entry_point", "`zed`", "a, b"]);
+    support::assert_contains(&e, &["crew.yaml: entry_point", "`zed`", "a, b"]);
     let e = error(|crew, _, _| *crew = crew.replace("target: b", "target: bee")).await;
-    assert_names(&e, &["routing.signals.a[0].target", "`bee`"]);
+    support::assert_contains(&e, &["routing.signals.a[0].target", "`bee`"]);
     let e = error(|crew, _, _| {
         *crew = crew.replace("routing:\n", "routing:\n  defaults: { a: nobody }\n")
     })
     .await;
-    assert_names(&e, &["routing.defaults.a", "`nobody`"]);
+    support::assert_contains(&e, &["routing.defaults.a", "`nobody`"]);
     let e = error(|crew, _, _| {
         *crew = crew.replace(
             "routing:\n",
@@ -116,22 +110,22 @@ async fn references_to_unknown_agents_are_named_with_the_bad_value() {
         )
     })
     .await;
-    assert_names(&e, &["routing.agent_behaviors.ghost", "`ghost`"]);
+    support::assert_contains(&e, &["routing.agent_behaviors.ghost", "`ghost`"]);
     let e = error(|crew, _, _| {
         *crew = crew.replace("agents: [a, b], timeout", "agents: [a, c], timeout")
     })
     .await;
-    assert_names(&e, &["routing.parallel_groups.g.agents[1]", "`c`"]);
+    support::assert_contains(&e, &["routing.parallel_groups.g.agents[1]", "`c`"]);
     let e =
         error(|crew, _, _| *crew = crew.replace("agents: [a, b]\n", "agents: [a, b, c]\n")).await;
-    assert_names(&e, &["crew.yaml: agents[2]", "`c`", "agents/c.yaml"]);
+    support::assert_contains(&e, &["crew.yaml: agents[2]", "`c`", "agents/c.yaml"]);
 }
 
 #[tokio::test]
 async fn out_of_range_values_are_named() {
     let e =
         error(|crew, _, _| *crew = crew.replace("timeout_seconds: 5", "timeout_seconds: 0")).await;
-    assert_names(
+    support::assert_contains(
         &e,
         &[
             "routing.parallel_groups.g.timeout_seconds",
@@ -139,20 +133,20 @@ async fn out_of_range_values_are_named() {
         ],
     );
     let e = error(|_, _, b| *b = b.replace("1.5", "2.5")).await;
-    assert_names(&e, &["b.yaml: temperature", "2.5 is out of range"]);
+    support::assert_contains(&e, &["b.yaml: temperature", "2.5 is out of range"]);
     let e = error(|_, _, b| *b = b.replace("1.5", "hot")).await;
-    assert_names(&e, &["b.yaml", "temperature", "invalid type"]);
+    support::assert_contains(&e, &["b.yaml", "temperature", "invalid type"]);
 }
 
 #[tokio::test]
 async fn unknown_tools_and_unloadable_plugins_are_named() {
     let e = error(|_, a, _| *a = a.replace("[echo]", "[echo, saw]")).await;
-    assert_names(
+    support::assert_contains(
         &e,
         &["a.yaml: tools[1]", "unknown tool `saw`", "defines echo"],
     );
     let e = error(|crew, _, _| *crew = crew.replace("tools.wasm", "missing.wasm")).await;
-    assert_names(
+    support::assert_contains(
         &e,
         &["crew.yaml: tools.echo.plugin", "missing.wasm", "not a file"],
     );
@@ -163,7 +157,7 @@ async fn unknown_tools_and_unloadable_plugins_are_named() {
         )
     })
     .await;
-    assert_names(&e, &["tools.echo.tool", "no tool `nope`", "it has: echo"]);
+    support::assert_contains(&e, &["tools.echo.tool", "no tool `nope`", "it has: echo"]);
     let e = error(|crew, _, _| {
         *crew = crew.replace(
             "{ plugin: tools.wasm }",
@@ -171,20 +165,20 @@ async fn unknown_tools_and_unloadable_plugins_are_named() {
         )
     })
     .await;
-    assert_names(&e, &["crew.yaml: tools.echo", "unknown field `timeout`"]);
+    support::assert_contains(&e, &["crew.yaml: tools.echo", "unknown field `timeout`"]);
 }
 
 #[tokio::test]
 async fn yaml_syntax_errors_name_the_line() {
     let e = error(|crew, _, _| crew.push_str("routing: [unclosed\n")).await;
-    assert_names(&e, &["crew.yaml", "line"]);
+    support::assert_contains(&e, &["crew.yaml", "line"]);
 }
 
 #[tokio::test]
 async fn sequential_tasks_must_name_agents_and_earlier_tasks() {
     let tasks = "tasks:\n  - { id: one, description: d, agent: a }\n  - { description: e, agent: b, context: [two] }\n";
     let e = error(|crew, _, _| crew.push_str(tasks)).await;
-    assert_names(&e, &["tasks[1].context[0]", "`two` is not an earlier task"]);
+    support::assert_contains(&e, &["tasks[1].context[0]", "`two` is not an earlier task"]);
 }
 
 #[tokio::test]

@@ -226,16 +226,8 @@ async fn a_parallel_group_runs_every_member_and_passes_results_on() {
     let (_d, crew) = load(&PARALLEL.replace("WAIT", "true"), &llm).await;
     let (result, events) = run(&crew, "task").await;
     let output = result.unwrap();
-    assert!(
-        output.answer.contains("[x]:\nx result"),
-        "{}",
-        output.answer
-    );
-    assert!(
-        output.answer.contains("[y]:\ny result"),
-        "{}",
-        output.answer
-    );
+    support::assert_contains(&output.answer, &["[x]:\nx result"]);
+    support::assert_contains(&output.answer, &["[y]:\ny result"]);
     assert!(events.contains(&Event::ParallelEnd {
         group: "both".into(),
         completed: vec!["x".into(), "y".into()],
@@ -257,21 +249,9 @@ async fn a_failed_member_gives_partial_results_unless_the_group_waits_for_all() 
     let (_d, crew) = load(&PARALLEL.replace("WAIT", "false"), &llm).await;
     let (result, events) = run(&crew, "task").await;
     let output = result.unwrap();
-    assert!(
-        output.answer.contains("[x]:\nx result"),
-        "{}",
-        output.answer
-    );
-    assert!(
-        output.answer.contains("[y]: (no result: failed"),
-        "{}",
-        output.answer
-    );
-    assert!(
-        output.answer.contains("partial results"),
-        "{}",
-        output.answer
-    );
+    support::assert_contains(&output.answer, &["[x]:\nx result"]);
+    support::assert_contains(&output.answer, &["[y]: (no result: failed"]);
+    support::assert_contains(&output.answer, &["partial results"]);
     assert!(
         events
             .iter()

@@ -429,3 +429,10 @@ pub async fn alive_tasks_settle_at(baseline: usize) -> bool {
     let metrics = tokio::runtime::Handle::current().metrics();
     settles(|| metrics.num_alive_tasks() == baseline).await
 }
+
+/// Asserts that `text` contains every one of `parts`, showing `text` when one is missing.
+pub fn assert_contains(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "`{part}` missing from: {text}");
+    }
+}
