@@ -190,8 +190,9 @@ async fn every_example_crew_loads() {
         if !dir.join("crew.yaml").is_file() {
             continue;
         }
-        let cache = tempfile::tempdir().unwrap();
-        let engine = support::engine(cache.path());
+        // The compile cache other test binaries share: the examples load the Python and
+        // JavaScript plugins, which take seconds to compile.
+        let engine = support::engine(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache"));
         let options = CrewOptions {
             offline: true,
             ..CrewOptions::default()
