@@ -121,6 +121,16 @@ fn bare_pre(path: &Path) -> (wasmtime::Engine, PluginPre<Bare>) {
     (engine, pre)
 }
 
+/// One `echo` call on a bare instance.
+async fn echo(instance: &bindings::Plugin, store: &mut Store<Bare>) {
+    let out = instance
+        .wasmcrew_plugin_tool()
+        .call_call(store, "echo", ARGS)
+        .await
+        .unwrap();
+    assert!(out.is_ok());
+}
+
 fn time_calls(
     rt: &tokio::runtime::Runtime,
     call: &mut impl AsyncFnMut(),
@@ -153,24 +163,12 @@ fn calls(rt: &tokio::runtime::Runtime) {
     let mut floor_call = async || {
         let mut store = Store::new(&bare_engine, Bare);
         let instance = pre.instantiate_async(&mut store).await.unwrap();
-        let out = instance
-            .wasmcrew_plugin_tool()
-            .call_call(&mut store, "echo", ARGS)
-            .await
-            .unwrap();
-        assert!(out.is_ok());
+        echo(&instance, &mut store).await;
     };
 
     let mut store = Store::new(&bare_engine, Bare);
     let instance = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
-    let mut reused_call = async || {
-        let out = instance
-            .wasmcrew_plugin_tool()
-            .call_call(&mut store, "echo", ARGS)
-            .await
-            .unwrap();
-        assert!(out.is_ok());
-    };
+    let mut reused_call = async || echo(&instance, &mut store).await;
 
     let (mut wasmcrew, mut floor, mut reused, mut extism) = (vec![], vec![], vec![], vec![]);
     let mut extism_error = None;
