@@ -28,10 +28,7 @@ impl Crew {
         loop {
             if rounds == settings.max_rounds {
                 let stop = format!("max_rounds ({}) reached", settings.max_rounds);
-                events.emit(Event::Warning {
-                    message: stop.clone(),
-                });
-                return Ok(RunOutput::new(transcript, rounds, handoffs, stop));
+                return Ok(limit_reached(events, transcript, rounds, handoffs, stop));
             }
             rounds += 1;
             let conversation = conversation(input, &transcript);
@@ -73,10 +70,7 @@ impl Crew {
                 Next::Go { target: to, signal } => {
                     if handoffs == settings.max_handoffs {
                         let stop = format!("max_handoffs ({}) reached", settings.max_handoffs);
-                        events.emit(Event::Warning {
-                            message: stop.clone(),
-                        });
-                        return Ok(RunOutput::new(transcript, rounds, handoffs, stop));
+                        return Ok(limit_reached(events, transcript, rounds, handoffs, stop));
                     }
                     handoffs += 1;
                     events.emit(Event::Handoff {
@@ -176,6 +170,20 @@ impl Crew {
         });
         Ok(text)
     }
+}
+
+/// Ends a run at a limit, warning that it did.
+fn limit_reached(
+    events: &EventSink,
+    transcript: Vec<Turn>,
+    rounds: u32,
+    handoffs: u32,
+    stop: String,
+) -> RunOutput {
+    events.emit(Event::Warning {
+        message: stop.clone(),
+    });
+    RunOutput::new(transcript, rounds, handoffs, stop)
 }
 
 /// What an agent is given: the input, then every earlier answer, each labelled.
